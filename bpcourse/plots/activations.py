@@ -1,0 +1,3 @@
+"""Plots for the activations chapter (filled in with the chapter)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Plots for the mlp chapter (filled in with the chapter)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Plots for the rbm chapter (filled in with the chapter)."""
+
+__all__: list[str] = []

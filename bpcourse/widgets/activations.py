@@ -1,0 +1,3 @@
+"""Widgets for the activations chapter (filled in with the chapter)."""
+
+__all__: list[str] = []
