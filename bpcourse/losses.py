@@ -6,8 +6,8 @@ gradients of the weights (BP3, BP4) then come out averaged over the batch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -10,8 +10,8 @@ full-batch training (one update per epoch), anything in between is mini-batch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from tqdm.auto import tqdm

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as W
 from matplotlib.figure import Figure
