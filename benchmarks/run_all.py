@@ -110,8 +110,9 @@ def main(argv=None) -> int:
 
     text = table(rows)
     print(text)
-    header = (f"# Benchmark results\n\nMachine: {machine()}\n\nRun: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-              f" with `make bench`{' --quick' if args.quick else ''}.\n\n")
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    header = (f"# Benchmark results\n\nMachine: {machine()}\n\n"
+              f"Run: {when} with `make bench`{' --quick' if args.quick else ''}.\n\n")
     previous = args.out.read_text() if args.out.exists() else ""
     notes = previous.split("\n## Notes", 1)[1] if "\n## Notes" in previous else "\n"
     args.out.write_text(header + text + "\n\n## Notes" + notes)

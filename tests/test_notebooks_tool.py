@@ -7,7 +7,8 @@ from bpcourse.notebooks import execute
 
 def test_execute_stores_outputs_and_reports_times(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 6 * 7\nprint(x)"), nbformat.v4.new_code_cell("open('here.txt', 'w').write('1')")]
+    nb.cells = [nbformat.v4.new_code_cell("x = 6 * 7\nprint(x)"),
+                nbformat.v4.new_code_cell("open('here.txt', 'w').write('1')")]
     path = tmp_path / "tiny.ipynb"
     nbformat.write(nb, path)
     times = execute(path, timeout=60)
