@@ -6,8 +6,8 @@ function returning a Figure, e.g. small multiples over the main control) that
 the HTML book shows, since a published page has no kernel.
 """
 
-from bpcourse.widgets.base import FigureWidget, figure_to_png  # noqa: F401
-from bpcourse.widgets.mlp import *  # noqa: F401,F403
-from bpcourse.widgets.conv import *  # noqa: F401,F403
 from bpcourse.widgets.activations import *  # noqa: F401,F403
+from bpcourse.widgets.base import FigureWidget, figure_to_png  # noqa: F401
+from bpcourse.widgets.conv import *  # noqa: F401,F403
+from bpcourse.widgets.mlp import *  # noqa: F401,F403
 from bpcourse.widgets.rbm import *  # noqa: F401,F403
