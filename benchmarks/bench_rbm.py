@@ -1,0 +1,101 @@
+"""RBM benchmarks: one epoch of CD-1 / PCD-1 on the binarized digits, 64 visible x 100 hidden.
+
+    .venv/bin/python benchmarks/bench_rbm.py
+
+Reference: scikit-learn's BernoulliRBM, one epoch (n_iter=1) with the same batch
+size and learning rate; it runs persistent CD-1, so the PCD row is the like-for-like one.
+Times are the best of `repeats` runs; peak_mb is tracemalloc's peak during one run of ours.
+Target (issue 9): one epoch <= 2 s.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bpcourse.data import load_digits  # noqa: E402
+from bpcourse.rbm import RBM  # noqa: E402
+
+
+def _best_time(fn, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _peak_mb(fn) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2 ** 20
+    finally:
+        tracemalloc.stop()
+
+
+def run(repeats: int = 5) -> list[dict]:
+    X_train, _, _, _ = load_digits()
+    V = (X_train > 0.5).astype(np.float64)
+    n, batch_size, lr = V.shape[0], 10, 0.05
+    rows = []
+
+    def sklearn_epoch():
+        from sklearn.neural_network import BernoulliRBM
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            BernoulliRBM(n_components=100, learning_rate=lr, batch_size=batch_size, n_iter=1, random_state=0).fit(V)
+
+    try:
+        ref = _best_time(sklearn_epoch, repeats)
+    except ImportError:
+        ref = None
+
+    for label, kwargs in [("CD-1", {"k": 1}), ("PCD-1", {"k": 1, "persistent": True}),
+                          ("CD-1 + momentum 0.5", {"k": 1, "momentum": 0.5})]:
+        def ours(kwargs=kwargs):
+            RBM(64, 100, rng=0).fit(V, num_epochs=1, lr=lr, batch_size=batch_size, rng=1, progress=False, **kwargs)
+
+        t = _best_time(ours, repeats)
+        rows.append({
+            "workload": f"RBM 64x100 {label}, 1 epoch digits (N={n}, batch {batch_size})",
+            "ours_s": t,
+            "ref_s": ref,
+            "ratio": None if ref is None else t / ref,
+            "peak_mb": _peak_mb(ours),
+            "note": f"{n / t:,.0f} samples/s; target <= 2 s/epoch: {'met' if t <= 2.0 else 'MISSED'}"
+                    + ("; ref = sklearn BernoulliRBM (PCD-1)" if ref is not None else "; sklearn missing"),
+        })
+
+    exact = RBM(16, 64, rng=0, scale=0.1)
+    V16 = (np.random.default_rng(0).random((100, 16)) < 0.5).astype(np.float64)
+    t = _best_time(lambda: exact.log_likelihood(V16), repeats)
+    rows.append({"workload": "exact log-likelihood, 16 visible x 64 hidden (2^16 states)", "ours_s": t,
+                 "ref_s": None, "ratio": None, "peak_mb": _peak_mb(lambda: exact.log_likelihood(V16)),
+                 "note": "enumerates the visible layer in chunks of 2^14"})
+    return rows
+
+
+def _fmt(x, spec):
+    width = int(spec.split(".")[0])
+    return "-".rjust(width) if x is None else format(x, spec)
+
+
+def main() -> None:
+    rows = run()
+    print(f"{'workload':<66} {'ours_s':>9} {'ref_s':>9} {'ratio':>7} {'peak_mb':>8}  note")
+    for r in rows:
+        print(f"{r['workload']:<66} {_fmt(r['ours_s'], '9.4f')} {_fmt(r['ref_s'], '9.4f')} "
+              f"{_fmt(r['ratio'], '7.2f')} {_fmt(r['peak_mb'], '8.1f')}  {r['note']}")
+
+
+if __name__ == "__main__":
+    main()

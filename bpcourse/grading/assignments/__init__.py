@@ -1,0 +1,1 @@
+"""One module per assignment (aNN_topic.py), each defining ASSIGNMENT; found with pkgutil, nothing to register."""
