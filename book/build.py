@@ -73,35 +73,52 @@ def cdn_uri(key: str) -> str:
     return f"{CDN}{package}@{NPM_PACKAGES[package]}/{inner}"
 
 
-def installed_version(package: str) -> str | None:
-    manifest = NPM_CACHE / "node_modules" / package / "package.json"
-    if not manifest.exists():
-        return None
-    return json.loads(manifest.read_text(encoding="utf-8")).get("version")
+def npm_complete(prefix: Path) -> bool:
+    """The pinned versions are installed under prefix, with every file the pages load."""
+    modules = prefix / "node_modules"
+    for package, version in NPM_PACKAGES.items():
+        manifest = modules / package / "package.json"
+        if not manifest.exists() or json.loads(manifest.read_text(encoding="utf-8")).get("version") != version:
+            return False
+    return all((modules / package / inner).is_file() for _, package, inner in ENTRY_POINTS.values() if package)
 
 
 def npm_install() -> bool:
-    """Install the pinned packages into NPM_CACHE; True when they are all there."""
-    if all(installed_version(p) == v for p, v in NPM_PACKAGES.items()):
+    """Install the pinned packages into NPM_CACHE; True when they are all there.
+
+    npm installs into a fresh folder that is renamed into place only when
+    complete, so an interrupted or concurrent build never leaves half a cache.
+    """
+    if npm_complete(NPM_CACHE):
         log(f"npm packages already in {NPM_CACHE.relative_to(BOOK.parent)}")
         return True
     npm = shutil.which("npm")
     if npm is None:
         return False
-    NPM_CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = BUILD / f"npm.tmp{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
     specs = [f"{p}@{v}" for p, v in NPM_PACKAGES.items()]
     log("npm install " + " ".join(specs))
-    cmd = [npm, "install", "--prefix", str(NPM_CACHE), "--no-audit", "--no-fund", "--ignore-scripts",
+    cmd = [npm, "install", "--prefix", str(tmp), "--no-audit", "--no-fund", "--ignore-scripts",
            "--no-save", "--loglevel=error", *specs]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
-    except subprocess.TimeoutExpired:
-        log("WARNING: npm install timed out")
-        return False
-    if proc.returncode != 0:
-        log("WARNING: npm install failed:\n" + proc.stderr.strip()[-2000:])
-        return False
-    return all(installed_version(p) == v for p, v in NPM_PACKAGES.items())
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+        except subprocess.TimeoutExpired:
+            log("WARNING: npm install timed out")
+            return False
+        if proc.returncode != 0 or not npm_complete(tmp):
+            log(f"WARNING: npm install failed (exit {proc.returncode}):\n" + proc.stderr.strip()[-2000:])
+            return False
+        shutil.rmtree(NPM_CACHE, ignore_errors=True)
+        try:
+            tmp.rename(NPM_CACHE)
+        except OSError:  # another build put a cache there first
+            pass
+        return npm_complete(NPM_CACHE)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def copy_assets() -> None:
@@ -152,6 +169,8 @@ def main() -> int:
     start = time.perf_counter()
     draft = os.environ.get("BOOK_DRAFT", "") not in ("", "0")
     BUILD.mkdir(exist_ok=True)
+    for stale in ("_toc.draft.yml", "_config.cdn.yml"):  # derived files of an earlier build
+        (BUILD / stale).unlink(missing_ok=True)
     extra: list[str] = []
 
     toc = yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8"))

@@ -265,6 +265,32 @@ def test_every_widget_has_a_static_fallback(notebook):
     assert not missing, f"{notebook.name}: widgets without a static figure in the next code cell: {missing}"
 
 
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_launch_and_download_buttons(name):
+    """Binder and Colab open the chapter from the repository named in _config.yml; the notebook downloads."""
+    html_file = SITE / f"{name}.html"
+    if not html_file.exists():
+        pytest.fail(f"{name}.html was not built", pytrace=False)
+    html = html_file.read_text(encoding="utf-8")
+    repo = yaml.safe_load((SOURCES / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+    slug = urllib.parse.urlsplit(repo).path.strip("/")
+    expected = [f"https://mybinder.org/v2/gh/{slug}/", f"https://colab.research.google.com/github/{slug}/",
+                f'href="_sources/{name}.ipynb"']
+    missing = [e for e in expected if e not in html]
+    assert not missing, f"{name}: missing launch/download links: {missing}"
+    assert (SITE / "_sources" / f"{name}.ipynb").is_file(), f"{name}: the downloadable notebook is missing"
+
+
+def test_every_assignment_is_linked():
+    """Each exercises/NN_*.ipynb is offered for download on the Exercises page, one per chapter."""
+    html = (SITE / "exercises.html").read_text(encoding="utf-8")
+    assignments = sorted(p.name for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+    unlinked = [name for name in assignments if not re.search(r'href="_downloads/[0-9a-f]+/' + re.escape(name), html)]
+    assert not unlinked, f"exercises not linked from the Exercises page (book/exercises.md): {unlinked}"
+    chapters_without = [c for c in CHAPTERS if not any(a.startswith(c[:3]) for a in assignments)]
+    assert not chapters_without, f"chapters without an assignment in exercises/: {chapters_without}"
+
+
 def test_every_chapter_is_in_the_site():
     missing = [c for c in CHAPTERS if not (SITE / f"{c}.html").exists()]
     assert not missing, f"chapters missing from the built site: {missing}"

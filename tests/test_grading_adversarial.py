@@ -107,6 +107,11 @@ def relu_grad(t):
     while True:
         hog.append(np.empty(10**8))
 """,
+    "disk_filler": WRONG + """
+with open("big.bin", "wb") as f:
+    for _ in range(20):
+        f.write(b"0" * 10**7)
+""",
     "print_fake_results": WRONG + """
 import sys
 for stream in (sys.stdout, sys.stderr):
@@ -203,6 +208,7 @@ def test_reasons_are_plain(batch):
     assert "raised SystemExit" in by["sys_exit_in_function"]["questions"]["03-relu-grad"]["feedback"]
     assert "MemoryError" in by["memory_bomb_in_function"]["questions"]["03-relu-grad"]["feedback"]
     assert any("MemoryError" in d for d in by["memory_bomb_in_cell"]["diagnostics"])
+    assert any("File too large" in d for d in by["disk_filler"]["diagnostics"])
     assert "returned an object of type AlwaysEqual" in \
         by["always_equal_object"]["questions"]["03-relu-grad"]["feedback"]
 

@@ -318,3 +318,18 @@ def test_bad_k_and_hyperparameters_rejected():
         RBM(4, 2, rng="seed")
     with pytest.raises(ValueError, match="n_hidden"):
         RBM(4, 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(nv=st.integers(1, 5), nh=st.integers(1, 5), seed=st.integers(0, 10_000), scale=st.floats(0.1, 3.0))
+def test_property_partition_and_free_energy(nv, nh, seed, scale):
+    rbm = tiny_rbm(nv, nh, seed=seed, scale=scale)
+    # log Z from the smaller layer equals the literal double sum
+    assert rbm.log_partition() == pytest.approx(brute_force_log_partition(rbm), rel=1e-10, abs=1e-10)
+    # p(v) from the free energy sums to one over all v
+    assert np.exp([rbm.log_likelihood(v) for v in all_binary(nv)]).sum() == pytest.approx(1.0, rel=1e-10)
+    # the factorised conditional equals the ratio of joint probabilities
+    v = all_binary(nv)[seed % 2 ** nv]
+    H = all_binary(nh)
+    w = np.exp(-rbm.energy(np.tile(v, (len(H), 1)), H))
+    assert np.allclose(rbm.p_h_given_v(v)[0], (w / w.sum()) @ H)

@@ -455,7 +455,9 @@ def _common_failure(question: Question, d: dict | None, want: str) -> Verdict | 
         if d.get("type") == "NotImplementedError":
             return Verdict(False, f"{name} is not implemented yet (it still raises NotImplementedError): "
                                   "replace the `raise NotImplementedError` line with your code")
-        return Verdict(False, f"{name} raised {d.get('type')}: {d.get('message', '')}")
+        hint = (" (only answer cells are graded: define helpers and imports inside the answer cell)"
+                if d.get("type") == "NameError" else "")
+        return Verdict(False, f"{name} raised {d.get('type')}: {d.get('message', '')}{hint}")
     if kind == "none":
         return Verdict(False, f"{name} returned None: did you forget `return`? Expected {want}")
     return None

@@ -19,13 +19,13 @@ from bpcourse.network import SGD, Sequential, accuracy, fit
 from bpcourse.plots.common import new_figure
 
 __all__ = [
-    "PARAMS", "RECOMMENDED_INIT", "activation_params", "activation_curves", "activation_gallery",
+    "ACTIVATION_PARAMS", "RECOMMENDED_INIT", "activation_params", "activation_curves", "activation_gallery",
     "swish_beta_curves", "gradient_flow", "gradient_flow_plot", "gradient_flow_gallery",
-    "layer_stats_plot", "dead_units", "heatmap", "comparison_plot", "mlp", "compare_activations",
+    "layer_stats_plot", "dead_units", "heatmap", "comparison_plot", "make_mlp", "compare_activations",
 ]
 
 #: Which of the explorer's controls (alpha, beta, lam) each activation uses.
-PARAMS = {
+ACTIVATION_PARAMS = {
     "sigmoid": (), "tanh": (), "identity": (), "relu": (),
     "leaky_relu": ("alpha",), "elu": ("alpha",), "selu": ("alpha", "lam"), "swish": ("beta",),
 }
@@ -45,7 +45,7 @@ def activation_params(name: str, alpha: float | None = None, beta: float | None 
     """The keyword arguments `name` takes, picked from alpha/beta/lam (None: the default)."""
     given = {"alpha": alpha, "beta": beta, "lam": lam}
     act = activations.get(name)
-    return {k: given[k] for k in PARAMS.get(act.name, ()) if given[k] is not None}
+    return {k: given[k] for k in ACTIVATION_PARAMS.get(act.name, ()) if given[k] is not None}
 
 
 def _label(act) -> str:
@@ -331,15 +331,15 @@ def dead_units(X, y, X_test, y_test, bias: float = 0.0, lr: float = 0.1, momentu
     return {"never": never, "dead_end": dead_end, "acc": float(acc)}
 
 
-def mlp(activation: str, depth: int = 2, width: int = 64, d_in: int = 64, d_out: int = 10, init: str | None = None,
+def make_mlp(activation: str, depth: int = 2, width: int = 64, d_in: int = 64, d_out: int = 10, init: str | None = None,
         rng=0, **params) -> Sequential:
     """d_in -> [Dense(width) -> activation] x depth -> Dense(d_out): the network of the chapter's comparisons.
     Hidden layers use `init` (None: the activation's usual one), the output layer Xavier."""
     act = activations.get(activation, **params)
     init = RECOMMENDED_INIT.get(act.name, "he") if init is None else init
-    gen = make_rng(rng, "mlp")
-    layers, n = [], check_int(d_in, "mlp", "d_in", low=1)
-    for _ in range(check_int(depth, "mlp", "depth", low=0)):
+    gen = make_rng(rng, "make_mlp")
+    layers, n = [], check_int(d_in, "make_mlp", "d_in", low=1)
+    for _ in range(check_int(depth, "make_mlp", "depth", low=0)):
         layers += [Dense(n, width, init=init, rng=gen), ActivationLayer(act)]
         n = width
     layers.append(Dense(n, d_out, init="xavier", rng=gen))
@@ -348,13 +348,13 @@ def mlp(activation: str, depth: int = 2, width: int = 64, d_in: int = 64, d_out:
 
 def compare_activations(names, X, y, X_test, y_test, seeds=range(5), depth: int = 2, width: int = 64,
                         epochs: int = 10, lr: float = 0.05, momentum: float = 0.9, batch_size: int = 32) -> dict:
-    """Test accuracy {name: array over seeds} of mlp(name, depth, width) trained with the same SGD budget;
+    """Test accuracy {name: array over seeds} of make_mlp(name, depth, width) trained with the same SGD budget;
     seed s draws the weights and the batch order.  A run whose loss overflows scores nan."""
     results = {}
     for name in names:
         accs = []
         for seed in seeds:
-            net = mlp(name, depth, width, X.shape[1], int(np.max(y)) + 1, rng=seed)
+            net = make_mlp(name, depth, width, X.shape[1], int(np.max(y)) + 1, rng=seed)
             try:
                 with threadpool_limits(1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
                     fit(net, X, y, loss="softmax_cross_entropy", optimizer=SGD(lr, momentum), epochs=epochs,

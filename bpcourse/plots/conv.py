@@ -142,7 +142,7 @@ def conv_window(H: int = 5, W: int = 5, kh: int = 3, kw: int = 3, stride: int = 
                 in_labels[r][c] = f"K{u}{v}"
         out_fill[row][col] = "#ffcc66"
         out_labels[row][col] = f"z{row}{col}"
-        title = f"forward: z[{row},{col}] = sum over the window of K[u,v] * xp[{stride}*{row}+u, {stride}*{col}+v]"
+        title = f"forward: z[{row},{col}] = b + sum over u, v of K[u,v] * xp[{stride * row}+u, {stride * col}+v]"
     else:
         rp, cp = row + padding, col + padding
         in_fill[rp][cp] = "#ffcc66"
@@ -155,10 +155,9 @@ def conv_window(H: int = 5, W: int = 5, kh: int = 3, kw: int = 3, stride: int = 
                     out_fill[i][j] = colors[u * kw + v]
                     out_labels[i][j] = f"K{u}{v}" if compact else f"δ{i}{j}·K{u}{v}"
                     reached += 1
-        title = (f"backward: dx[{row},{col}] = sum of the {reached} coloured δ[i,j] * K[{row}+{padding}-{stride}i, "
-                 f"{col}+{padding}-{stride}j]" if padding else
-                 f"backward: dx[{row},{col}] = sum of the {reached} coloured δ[i,j] * K[{row}-{stride}i, "
-                 f"{col}-{stride}j]")
+        si, sj = ("i", "j") if stride == 1 else (f"{stride}i", f"{stride}j")
+        title = (f"backward: dx[{row},{col}] = sum of the {reached} coloured δ[i,j] * K[{rp}-{si}, {cp}-{sj}]"
+                 + (f"  (padding {padding}: x[{row},{col}] is xp[{rp},{cp}])" if padding else ""))
     own = ax is None
     if own:
         fig, ax = new_figure(size=(0.42 * (Wp + Wo + kw + 4) + 1.0, 0.42 * max(Hp, Ho) + 1.1))

@@ -189,10 +189,10 @@ def paralysis_run(scale: float = 1.0, activation: str = "sigmoid", epochs: int =
 def _draw_run(ax_z, ax_df, ax_loss, run: dict, activation: str, scale: float, short: bool = False) -> None:
     z, df = run["z"].ravel(), run["df"].ravel()
     lim = max(4.0, float(np.abs(z).max()))
-    ax_z.hist(z, bins=40, range=(-lim, lim), color="C0")
-    ax_df.hist(df, bins=40, range=(0.0, run["df_max"]), color="C1")
+    ax_z.hist(z, bins=40, range=(-lim, lim), color="C0", histtype="stepfilled")
+    ax_df.hist(df, bins=40, range=(0.0, run["df_max"]), color="C1", histtype="stepfilled")
     ax_loss.plot(np.arange(1, len(run["loss"]) + 1), run["loss"], color="C3")
-    ax_loss.set_ylim(0.0, 1.3)
+    ax_loss.set_ylim(0.0, max(1.3, 1.05 * max(run["loss"])))
     if short:
         ax_z.set_title(f"scale {scale:g}", fontsize=9)
     else:
@@ -208,9 +208,12 @@ def paralysis_plot(scale: float = 1.0, activation: str = "sigmoid", epochs: int 
     """The paralysis explorer's picture: histograms of z and f'(z) at the start, and the loss curve
     of a short training run (paralysis_run)."""
     run = paralysis_run(scale, activation, epochs=epochs, rng=rng)
-    fig, axes = new_figure(1, 3, size=(10.0, 3.0))
-    _draw_run(axes[0, 0], axes[0, 1], axes[0, 2], run, activation, scale)
-    axes[0, 0].set_ylabel("count")
+    # fixed margins instead of constrained layout: the widget redraws this, and layout is half the render time
+    fig = Figure(figsize=(10.0, 3.0))
+    axes = fig.subplots(1, 3)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.9, wspace=0.22)
+    _draw_run(axes[0], axes[1], axes[2], run, activation, scale)
+    axes[0].set_ylabel("count")
     return fig
 
 

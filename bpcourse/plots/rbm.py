@@ -128,7 +128,8 @@ def gibbs_chain_small_multiples(chain: dict, steps, shape: tuple) -> Figure:
     axes = top.subplots(1, n, squeeze=False)[0]
     for ax, s in zip(axes, steps):
         ax.imshow(np.asarray(chain["v"][s]).reshape(shape), cmap="gray", vmin=0, vmax=1)
-        ax.set_axis_off()
+        ax.set_xticks([])
+        ax.set_yticks([])
         ax.set_title(f"t={s}", fontsize=8)
     ax_e = bottom.subplots()
     t = np.arange(T + 1)

@@ -10,7 +10,7 @@ import ipywidgets as W
 from matplotlib.figure import Figure
 
 from bpcourse.plots.activations import (
-    PARAMS,
+    ACTIVATION_PARAMS,
     activation_curves,
     activation_gallery,
     gradient_flow_gallery,
@@ -43,7 +43,7 @@ def activation_explorer(name: str = "relu") -> FigureWidget:
     }
 
     def sync(change=None) -> None:
-        used = PARAMS.get(controls["name"].value, ())
+        used = ACTIVATION_PARAMS.get(controls["name"].value, ())
         for key in ("alpha", "beta", "lam"):
             controls[key].disabled = key not in used
         if change is not None and controls["name"].value == "selu":  # SELU's own constants
