@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE))
 
 from _util import row, table  # noqa: E402
 
-MODULES = ["bench_train", "bench_conv", "bench_rbm", "bench_grading"]
+MODULES = ["bench_train", "bench_conv", "bench_rbm", "bench_grading", "bench_widgets"]
 
 
 def machine() -> str:

@@ -19,10 +19,12 @@ dC/db_l = delta_l: 3L - 1 multiplications.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from bpcourse import activations
-from bpcourse._checks import as_float_array, check_int, check_real
+from bpcourse._checks import as_float_array, check_int, check_real, make_rng
 
 __all__ = ["chain_forward", "naive_gradient", "backprop_gradient", "naive_count", "backprop_count", "chain_cost"]
 
@@ -123,10 +125,6 @@ def chain_cost(depths, repeats: int = 3, rng=0) -> dict:
     Only the backward part is timed (both share one stored forward pass, x = 0.5,
     y = 1, sigmoid); seconds are the best of `repeats` runs and vary by machine.
     """
-    import time
-
-    from bpcourse._checks import make_rng
-
     repeats = check_int(repeats, "chain_cost", "repeats", low=1)
     gen = make_rng(rng, "chain_cost")
     out = {k: [] for k in ("depth", "naive_mults", "backprop_mults", "naive_seconds", "backprop_seconds",

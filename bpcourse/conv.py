@@ -392,17 +392,19 @@ def maxpool2d_backward_naive(dout, x, kernel_size, stride=None) -> np.ndarray:
 _THREADS = max(1, min(4, os.cpu_count() or 1))
 _THREAD_MIN_SIZE = 32_768           # numbers in x; below this one thread is faster
 _executor: ThreadPoolExecutor | None = None
+_executor_pid = -1                   # a forked child gets its own pool (threads do not survive a fork)
 
 
 def _over_batch(part, N: int, size: int) -> None:
     """Call part(lo, hi) on consecutive slices covering range(N), in threads when worth it."""
-    global _executor
+    global _executor, _executor_pid
     n_parts = min(_THREADS, N) if size >= _THREAD_MIN_SIZE else 1
     if n_parts <= 1:
         part(0, N)
         return
-    if _executor is None:
+    if _executor is None or _executor_pid != os.getpid():
         _executor = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="bpcourse-pool")
+        _executor_pid = os.getpid()
     bounds = [N * i // n_parts for i in range(n_parts + 1)]
     futures = [_executor.submit(part, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
     for f in futures:
@@ -413,13 +415,17 @@ def _over_batch(part, N: int, size: int) -> None:
 # so instead of looping over the N*C*Ho*Wo windows we loop over the positions:
 # _shifted(x, u, v) is a strided view (no copy) holding pixel (u, v) of every
 # window at once.  Max pooling's forward is a running np.maximum over these
-# kh*kw views.  Its backward visits the positions in row-major order and hands
-# each window's delta to the first position equal to the window's maximum;
-# `remaining` holds the delta not yet handed out (zero once a window has found
-# its winner), so a tie later in the window gets nothing.  Average pooling adds
-# the views (forward) and writes dout / (kh*kw) into each of them (backward).
-# When windows overlap (stride < kernel_size) the backward adds (+=) into the
-# views, since a pixel then belongs to several windows; otherwise it assigns.
+# kh*kw views, visited in row-major order; on the way it records, for each
+# position, where the pixel is strictly larger than everything before it in its
+# window ("rises").  The window's first maximum is the last position that rose
+# (position 0 if none did), so the backward hands each window's delta to the
+# position that rose with no later rise: a tie, which does not rise, gets
+# nothing.  (A NaN never compares larger; windows holding NaN take a slower
+# path that compares each pixel with the window's maximum.)  Average pooling
+# adds the views (forward) and writes dout / (kh*kw) into each of them
+# (backward).  When windows overlap (stride < kernel_size) the backward adds
+# (+=) into the views, since a pixel then belongs to several windows;
+# otherwise it assigns.
 
 def _overlapping(k: tuple, s: tuple) -> bool:
     return s[0] < k[0] or s[1] < k[1]
@@ -433,47 +439,63 @@ def _new_dx(x_shape: tuple, k: tuple, s: tuple, Ho: int, Wo: int) -> np.ndarray:
     return np.zeros(x_shape)
 
 
-def _maxpool_fast(x, k, s, Ho, Wo) -> np.ndarray:
-    out = np.empty((*x.shape[:2], Ho, Wo))
+def _maxpool_fast(x, k, s, Ho, Wo, keep_rises: bool = False):
+    """(out, rises).  rises[n - 1] (for window position n >= 1, row-major) is True where pixel n is
+    strictly larger than every earlier pixel of its window: the window's first maximum is then the
+    LAST position that rose (position 0 if none did).  rises is None unless keep_rises."""
+    N, C = x.shape[:2]
     offsets = _offsets(k)
+    out = np.empty((N, C, Ho, Wo))
+    rises = np.empty((len(offsets) - 1, N, C, Ho, Wo), dtype=bool) if keep_rises else None
 
     def part(lo: int, hi: int) -> None:
         o, xs = out[lo:hi], x[lo:hi]
-        if len(offsets) == 1:
-            np.copyto(o, _shifted(xs, *offsets[0], s, Ho, Wo))
-            return
-        np.maximum(_shifted(xs, *offsets[0], s, Ho, Wo), _shifted(xs, *offsets[1], s, Ho, Wo), out=o)
-        for u, v in offsets[2:]:
-            np.maximum(o, _shifted(xs, u, v, s, Ho, Wo), out=o)   # NaN propagates
-    _over_batch(part, x.shape[0], x.size)
-    return out
+        np.copyto(o, _shifted(xs, *offsets[0], s, Ho, Wo))
+        for n, (u, v) in enumerate(offsets[1:], start=1):
+            cand = _shifted(xs, u, v, s, Ho, Wo)
+            if rises is not None:
+                np.greater(cand, o, out=rises[n - 1, lo:hi])
+            np.maximum(o, cand, out=o)                  # NaN propagates
+    _over_batch(part, N, x.size)
+    return out, rises
 
 
-def _maxpool_fast_backward(dout, x, out, k, s) -> np.ndarray:
+def _maxpool_fast_backward(dout, x, out, rises, k, s) -> np.ndarray:
     Ho, Wo = out.shape[2:]
     offsets = _offsets(k)
-    has_nan = bool(np.isnan(out).any())
     add = _overlapping(k, s)
-    dx = _new_dx(x.shape, k, s, Ho, Wo)
+    if rises is None or np.isnan(out).any():
+        # NaN windows (the rises cannot see a NaN), or no rises kept: compare with the maximum instead
+        has_nan = bool(np.isnan(out).any())
+        dx = np.zeros(x.shape)
 
-    def part(lo: int, hi: int) -> None:
-        remaining = dout[lo:hi]                        # delta not yet handed to a winner
-        last = len(offsets) - 1
-        for n, (u, v) in enumerate(offsets):
-            cand = _shifted(x[lo:hi], u, v, s, Ho, Wo)
-            hit = cand == out[lo:hi]
-            if has_nan:                                # a NaN window's maximum is its first NaN
-                hit |= np.isnan(cand)
-            target = _shifted(dx[lo:hi], u, v, s, Ho, Wo)
-            if add:
+        def part(lo: int, hi: int) -> None:
+            remaining = dout[lo:hi]                    # delta not yet handed to a winner
+            for u, v in offsets:
+                cand = _shifted(x[lo:hi], u, v, s, Ho, Wo)
+                hit = cand == out[lo:hi]
+                if has_nan:                            # a NaN window's maximum is its first NaN
+                    hit |= np.isnan(cand)
                 given = remaining * hit
-                target += given
-            else:
-                given = np.multiply(remaining, hit, out=target)
-            if n == 0:
+                _shifted(dx[lo:hi], u, v, s, Ho, Wo)[...] += given
                 remaining = remaining - given          # exact: r - r = 0 where hit, r - 0 = r elsewhere
-            elif n < last:
-                remaining -= given
+    else:
+        dx = _new_dx(x.shape, k, s, Ho, Wo)
+
+        def part(lo: int, hi: int) -> None:
+            later = None                               # "some later position rose": that one wins instead
+            for n in range(len(offsets) - 1, -1, -1):
+                if n > 0:
+                    rose = rises[n - 1, lo:hi]
+                    hit = rose if later is None else rose > later      # rose and not later, for bools
+                    later = rose if later is None else later | rose
+                else:
+                    hit = True if later is None else ~later
+                target = _shifted(dx[lo:hi], *offsets[n], s, Ho, Wo)
+                if add:
+                    target += dout[lo:hi] * hit
+                else:
+                    np.multiply(dout[lo:hi], hit, out=target)
     _over_batch(part, x.shape[0], x.size)
     return dx
 
@@ -481,14 +503,15 @@ def _maxpool_fast_backward(dout, x, out, k, s) -> np.ndarray:
 def maxpool2d_forward(x, kernel_size, stride=None) -> np.ndarray:
     """out[n, c, i, j] = max of window (i, j) of x, vectorized.  x: (N, C, H, W) -> (N, C, Ho, Wo)."""
     x, k, s, Ho, Wo = _pool_args(x, kernel_size, stride, "maxpool2d_forward")
-    return _maxpool_fast(x, k, s, Ho, Wo)
+    return _maxpool_fast(x, k, s, Ho, Wo)[0]
 
 
 def maxpool2d_backward(dout, x, kernel_size, stride=None) -> np.ndarray:
     """dx: dout routed to the first maximum (row-major) of each window, vectorized; same as the naive version."""
     x, k, s, Ho, Wo = _pool_args(x, kernel_size, stride, "maxpool2d_backward")
     dout = _check_dout(dout, (*x.shape[:2], Ho, Wo), "maxpool2d_backward")
-    return _maxpool_fast_backward(dout, x, _maxpool_fast(x, k, s, Ho, Wo), k, s)
+    out, rises = _maxpool_fast(x, k, s, Ho, Wo, keep_rises=True)
+    return _maxpool_fast_backward(dout, x, out, rises, k, s)
 
 
 def avgpool2d_forward_naive(x, kernel_size, stride=None) -> np.ndarray:
@@ -654,14 +677,14 @@ class MaxPool2D(_Pool):
     def forward(self, x):
         x, k, s, Ho, Wo = _pool_args(x, self.kernel_size, self.stride, "MaxPool2D.forward")
         self.x = x
-        self.out = _maxpool_fast(x, k, s, Ho, Wo)
+        self.out, self.rises = _maxpool_fast(x, k, s, Ho, Wo, keep_rises=True)
         return self.out
 
     def backward(self, dout):
         self._require_forward()
         shape = self._out_shape()
         dout = self._check_dout(dout, shape)
-        return _maxpool_fast_backward(dout, self.x, self.out, self.kernel_size, self.stride)
+        return _maxpool_fast_backward(dout, self.x, self.out, self.rises, self.kernel_size, self.stride)
 
 
 class AvgPool2D(_Pool):

@@ -70,18 +70,16 @@ def test_plot_errors():
         paralysis_small_multiples(())
 
 
-def test_paralysis_explorer_redraws_fast():
+def test_paralysis_explorer_redraws_on_every_control():
     widget = paralysis_explorer()
     first = widget.image.value
     assert len(first) > 1000
     assert set(widget.controls) == {"scale", "activation"}
     widget.controls["scale"].value = 30.0
     assert widget.image.value != first
-    assert widget.last_seconds < 1.0
     second = widget.image.value
     widget.controls["activation"].value = "relu"
     assert widget.image.value != second
-    assert widget.last_seconds < 1.0
     assert widget.status.value == ""
 
 
