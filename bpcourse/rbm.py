@@ -22,7 +22,6 @@ import itertools
 import numpy as np
 
 from bpcourse._checks import as_float_array, check_int, check_real, make_rng
-from bpcourse.activations import sigmoid
 
 __all__ = ["RBM", "softplus", "all_binary", "train_dbn", "dbn_features", "brute_force_log_partition"]
 
@@ -42,6 +41,13 @@ def all_binary(n: int) -> np.ndarray:
         return np.zeros((1, 0))
     codes = np.arange(2 ** n)[:, None]
     return ((codes >> np.arange(n - 1, -1, -1)) & 1).astype(np.float64)
+
+
+def _sigmoid(t: np.ndarray) -> np.ndarray:
+    """σ(t) through exp(-|t|), the same values as bpcourse.activations.sigmoid but without its
+    input check: the RBM checks its inputs once per call and calls this in its inner loops."""
+    e = np.exp(-np.abs(t))
+    return np.where(t >= 0, 1.0, e) / (1.0 + e)
 
 
 def _bernoulli(p: np.ndarray, gen: np.random.Generator) -> np.ndarray:
@@ -141,11 +147,21 @@ class RBM:
         """p(v_i = 1 | h) = σ(a_i + Σ_j W_ij h_j).  h: (N, nh) in [0, 1] -> (N, nv)."""
         return self._p_v(self._h(h, "RBM.p_v_given_h", binary=False))
 
-    def _p_h(self, v):  # unchecked: for inner loops whose input is already checked
-        return sigmoid(v @ self.W + self.b)
+    # Unchecked versions for the inner loops: the public methods check their inputs once,
+    # then the Gibbs steps and statistics below run on arrays known to be valid.
+    def _p_h(self, v):
+        return _sigmoid(v @ self.W + self.b)
 
     def _p_v(self, h):
-        return sigmoid(h @ self.W.T + self.a)
+        return _sigmoid(h @ self.W.T + self.a)
+
+    def _gibbs(self, v, k: int, gen, p_h=None):
+        """k Gibbs steps from v (unchecked); p_h = p(h|v) when the caller has it already."""
+        for _ in range(k):
+            h = _bernoulli(self._p_h(v) if p_h is None else p_h, gen)
+            v = _bernoulli(self._p_v(h), gen)
+            p_h = None
+        return v
 
     def sample_h_given_v(self, v, rng=None):
         """Draw h ~ p(h | v), each unit independently.  Returns (p, h), both (N, nh)."""
@@ -165,11 +181,7 @@ class RBM:
         """k Gibbs steps from v; returns the visible state after the last one, (N, nv)."""
         k = check_int(k, "RBM.gibbs_chain", "k", low=1)
         gen = self._rng(rng, "RBM.gibbs_chain")
-        v = self._v(v, "RBM.gibbs_chain")
-        for _ in range(k):
-            h = _bernoulli(self._p_h(v), gen)
-            v = _bernoulli(self._p_v(h), gen)
-        return v
+        return self._gibbs(self._v(v, "RBM.gibbs_chain"), k, gen)
 
     def run_chain(self, v0, n_steps: int, rng=None) -> dict:
         """Record a chain v0 -> h0 -> v1 -> h1 ... for n_steps steps (for plots and widgets).
@@ -184,11 +196,11 @@ class RBM:
             raise ValueError(f"RBM.run_chain: expected one visible vector v0, got shape {v.shape}")
         vs, hs = [], []
         for t in range(n_steps + 1):
-            _, h = self.sample_h_given_v(v, gen)
+            h = _bernoulli(self._p_h(v), gen)
             vs.append(v[0])
             hs.append(h[0])
             if t < n_steps:
-                v = self.sample_v_given_h(h, gen)[1]
+                v = _bernoulli(self._p_v(h), gen)
         V, H = np.array(vs), np.array(hs)
         return {"v": V, "h": H, "energy": self.energy(V, H), "free_energy": self.free_energy(V)}
 
@@ -208,7 +220,11 @@ class RBM:
         """
         v0 = self._v(v_data, "RBM.contrastive_gradients")
         vk = self._v(v_model, "RBM.contrastive_gradients")
-        ph0, phk = self._p_h(v0), self._p_h(vk)
+        return self._difference(v0, self._p_h(v0), vk)
+
+    def _difference(self, v0, ph0, vk) -> dict:
+        """<·>⁰ - <·>ᵏ from checked v0 (with its p(h|v0)) and chain ends vk."""
+        phk = self._p_h(vk)
         return {"W": v0.T @ ph0 / len(v0) - vk.T @ phk / len(vk),
                 "a": v0.mean(axis=0) - vk.mean(axis=0),
                 "b": ph0.mean(axis=0) - phk.mean(axis=0)}
@@ -223,15 +239,19 @@ class RBM:
         """
         k = check_int(k, "RBM.cd_gradients", "k", low=1)
         gen = self._rng(rng, "RBM.cd_gradients")
-        v = self._v(v, "RBM.cd_gradients")
+        return self._cd(self._v(v, "RBM.cd_gradients"), k, persistent, gen)
+
+    def _cd(self, v, k: int, persistent: bool, gen) -> dict:
+        """cd_gradients on a checked batch v: the inner loop of fit."""
+        ph0 = self._p_h(v)  # used twice: to sample h⁰ and in the data statistics
         if persistent:
             if self.chain is None:
                 self.chain = v.copy()
-            self.chain = self.gibbs_chain(self.chain, k, gen)
+            self.chain = self._gibbs(self.chain, k, gen)
             v_k = self.chain
         else:
-            v_k = self.gibbs_chain(v, k, gen)
-        return self.contrastive_gradients(v, v_k)
+            v_k = self._gibbs(v, k, gen, p_h=ph0)
+        return self._difference(v, ph0, v_k)
 
     # ---- exact quantities for small models ---------------------------------------
     def _check_enumerable(self, where: str) -> None:
@@ -381,7 +401,7 @@ class RBM:
             order = gen.permutation(V.shape[0])
             for start in range(0, V.shape[0], batch_size):
                 batch = V[order[start:start + batch_size]]
-                grads = self.cd_gradients(batch, k=k, persistent=persistent, rng=gen)
+                grads = self._cd(batch, k, persistent, gen)  # V was checked above
                 for key, g in grads.items():
                     velocity[key] = momentum * velocity[key] + g
                     self.params[key] += lr * velocity[key]

@@ -400,6 +400,7 @@ def test_there_are_widget_notebooks():
     assert widget_notebooks(), "no chapter notebook has stored widget outputs (run `make notebooks`?)"
 
 
+NB = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook in the visible tab
 RUN_ALL_SECONDS = 600  # the slowest chapter runs in about ... s with `make notebooks`
 
 # A widget view at the top of an output area (Lab 4 puts no mime type on it); picture widgets hold an <img>.
@@ -441,33 +442,36 @@ def test_widgets_respond_in_jupyterlab(notebook, browser, lab, test_output_dir):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(f"{base}lab/tree/book/{notebook.name}?token={token}", wait_until="domcontentloaded")
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
-        page.wait_for_function("() => document.querySelector('.jp-Notebook') && "
-                               "document.body.innerText.includes('Idle')", timeout=60_000)
+        # ?reset: a fresh workspace, so only this notebook is open (the server remembers the last one)
+        page.goto(f"{base}lab/tree/book/{notebook.name}?reset&token={token}", wait_until="domcontentloaded")
+        page.locator(f"{NB} .jp-Cell").first.wait_for(timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#jp-main-statusbar') && "
+                               "document.querySelector('#jp-main-statusbar').innerText.includes('Idle')",
+                               timeout=60_000)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        n_code = page.locator(".jp-Notebook .jp-CodeCell").count()
+        n_code = page.locator(f"{NB} .jp-CodeCell").count()
         # every code cell ran: its prompt shows a number (not [ ] or [*])
         try:
             page.wait_for_function(
-                "n => { const p = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))"
+                "n => { const p = Array.from(document.querySelectorAll("
+                f"'{NB} .jp-CodeCell .jp-InputPrompt'))"
                 ".map(e => e.innerText.trim()); return p.length === n && p.every(t => /^\\[\\d+\\]:?$/.test(t)); }",
                 arg=n_code, timeout=RUN_ALL_SECONDS * 1000, polling=1000)
         except PlaywrightTimeout:
             page.screenshot(path=str(test_output_dir / f"lab-{notebook.stem}-timeout.png"))
-            prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+            prompts = page.locator(f"{NB} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
             raise AssertionError(f"{notebook.name}: Run All Cells did not finish in {RUN_ALL_SECONDS} s; "
                                  f"{n_code} code cells, prompts: {prompts}") from None
-        errors = page.locator(".jp-Notebook [data-mime-type='application/vnd.jupyter.stderr'] .jp-RenderedText")
+        errors = page.locator(f"{NB} [data-mime-type='application/vnd.jupyter.stderr'] .jp-RenderedText")
         tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
         assert not tracebacks, f"{notebook.name}: a cell raised when run in JupyterLab:\n{tracebacks[0][-2000:]}"
 
         page.screenshot(path=str(test_output_dir / f"lab-{notebook.stem}.png"), full_page=False)
-        widgets = page.locator(PICTURE_WIDGETS).filter(has=page.locator("img"))
+        widgets = page.locator(f"{NB} {PICTURE_WIDGETS}").filter(has=page.locator("img"))
         n = widgets.count()
         assert n > 0, f"{notebook.name}: no picture widget rendered in JupyterLab; outputs: " + str(
-            page.locator(".jp-OutputArea-output").evaluate_all("els => els.map(e => e.outerHTML.slice(0, 300))"))
+            page.locator(f"{NB} .jp-OutputArea-output").evaluate_all("els => els.map(e => e.outerHTML.slice(0, 300))"))
         moved = 0
         for i in range(n):
             widget = widgets.nth(i)
@@ -489,3 +493,14 @@ def test_widgets_respond_in_jupyterlab(notebook, browser, lab, test_output_dir):
         page.screenshot(path=str(test_output_dir / f"lab-{notebook.stem}.png"), full_page=False)
     finally:
         context.close()
+        _shutdown_kernels(base, token)
+
+
+def _shutdown_kernels(base: str, token: str) -> None:
+    """Stop the kernels this notebook started, so the next one has the CPU to itself."""
+    with urllib.request.urlopen(f"{base}api/kernels?token={token}", timeout=10) as resp:  # noqa: S310
+        kernels = json.load(resp)
+    for kernel in kernels:
+        req = urllib.request.Request(f"{base}api/kernels/{kernel['id']}?token={token}", method="DELETE")
+        with urllib.request.urlopen(req, timeout=30):  # noqa: S310
+            pass

@@ -93,7 +93,6 @@ def test_conv_window_explorer_redraws_and_keeps_positions_valid():
     assert len(first) > 500
     w.controls["row"].value = 2
     assert w.image.value != first
-    assert w.last_seconds < 1.0
     assert w.controls["row"].max == 2                  # forward: 3x3 output
     w.controls["mode"].value = "backward"
     assert w.controls["row"].max == 4                  # backward: 5x5 input
@@ -106,4 +105,4 @@ def test_conv_window_explorer_redraws_and_keeps_positions_valid():
     before = w.image.value
     w.controls["stride"].value = 2
     assert w.image.value != before and w.status.value == ""
-    assert w.last_seconds < 1.0
+    # redraw speed (< 1 s) is measured in benchmarks/bench_widgets.py, not asserted here: it depends on load
