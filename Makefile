@@ -12,7 +12,7 @@ JOBS   ?= 2
 # (two workers x two BLAS threads on 2 cores made CNN training 20x slower).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help install test test-unit test-notebooks test-browser book lab notebooks assign bench lint clean
+.PHONY: help install test test-unit test-notebooks test-browser book lab notebooks assign bench bench-torch lint clean
 
 help:
 	@echo "make test   - install (once) and run every test: unit, property, grader, notebooks (nbval), browser"
@@ -20,7 +20,7 @@ help:
 	@echo "make lab    - JupyterLab on the book, solutions and exercises"
 	@echo "make notebooks - re-execute the book and solution notebooks, storing outputs"
 	@echo "make assign - regenerate exercises/ from solutions/"
-	@echo "make bench  - run the benchmarks, write benchmarks/RESULTS.md"
+	@echo "make bench  - run the benchmarks, write benchmarks/RESULTS.md (make bench-torch: with PyTorch as reference)"
 
 # The venv is rebuilt only when requirements.txt or pyproject.toml change.
 $(STAMP): requirements.txt pyproject.toml
@@ -32,7 +32,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 test: install
-	@$(MAKE) --no-print-directory test-unit test-notebooks test-browser
+	@$(MAKE) --no-print-directory -k test-unit test-notebooks test-browser
 
 test-unit: install
 	$(TEST_ENV) $(PY) -m pytest -n $(JOBS) -m "not browser" tests
@@ -61,6 +61,12 @@ assign: install
 	$(VENV)/bin/bpcourse assign solutions/ exercises/
 
 bench: install
+	$(PY) benchmarks/run_all.py
+
+# PyTorch as the reference for the conv/pool ratios: installed into .venv only on request
+# (a CPU build, ~1 GB; never in requirements.txt).
+bench-torch: install
+	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(PY) benchmarks/run_all.py
 
 lint: install

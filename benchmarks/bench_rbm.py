@@ -63,7 +63,7 @@ def run(repeats: int = 5) -> list[dict]:
     for label, kwargs in [("CD-1", {"k": 1}), ("PCD-1", {"k": 1, "persistent": True}),
                           ("CD-1 + momentum 0.5", {"k": 1, "momentum": 0.5})]:
         def ours(kwargs=kwargs):
-            RBM(64, 100, rng=0).fit(V, num_epochs=1, lr=lr, batch_size=batch_size, rng=1, progress=False, **kwargs)
+            RBM(64, 100, rng=0).fit(V, epochs=1, lr=lr, batch_size=batch_size, rng=1, progress=False, **kwargs)
 
         t = _best_time(ours, repeats)
         rows.append({
@@ -92,7 +92,7 @@ def _widget_redraw_row(V, repeats: int) -> dict:
     from bpcourse.widgets.rbm import gibbs_chain_viewer
 
     rbm = RBM(64, 100, rng=0)
-    rbm.fit(V, num_epochs=1, lr=0.05, batch_size=10, rng=1, progress=False)
+    rbm.fit(V, epochs=1, lr=0.05, batch_size=10, rng=1, progress=False)
     widget = gibbs_chain_viewer(rbm, V[0], n_steps=200, shape=(8, 8), rng=0)
     slider = widget.controls["step"]
     times = []

@@ -1,4 +1,7 @@
-"""Widget responsiveness: the slowest redraw of each widget as its controls move (target: < 1 s)."""
+"""Widget responsiveness: the slowest redraw of each widget as its controls move (target: < 1 s).
+
+The chapter-4 Gibbs-chain viewer needs a trained RBM; bench_rbm.py times it.
+"""
 
 from __future__ import annotations
 
@@ -35,23 +38,12 @@ def slowest_redraw(widget) -> float:
     return worst
 
 
-def _rbm_viewer():
-    from bpcourse.data import load_digits
-    from bpcourse.rbm import RBM
-
-    X = (load_digits()[0] > 0.5).astype(float)
-    rbm = RBM(64, 50, rng=0)
-    rbm.fit(X, num_epochs=2, progress=False)
-    return widgets.gibbs_chain_viewer(rbm, X[0])
-
-
 def run() -> list[dict]:
     makers = {
         "paralysis explorer (ch. 1)": widgets.paralysis_explorer,
         "conv window explorer (ch. 2)": widgets.conv_window_explorer,
         "activation explorer (ch. 3)": widgets.activation_explorer,
         "gradient-flow explorer (ch. 3)": widgets.gradient_flow_explorer,
-        "Gibbs-chain viewer (ch. 4)": _rbm_viewer,
     }
     rows = []
     for name, make in makers.items():

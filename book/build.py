@@ -185,11 +185,20 @@ def main() -> int:
         draft_toc.write_text(yaml.safe_dump(drop_missing(toc), sort_keys=False), encoding="utf-8")
         extra += ["--toc", str(draft_toc)]
 
+    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    sphinx_config = config.get("sphinx", {}).get("config", {})
+    expected = {"mathjax_path": local_uri("mathjax"),
+                "nb_ipywidgets_js": [local_uri(k) for k in ("require", "paths", "widgets")]}
+    found = {"mathjax_path": sphinx_config.get("mathjax_path"),
+             "nb_ipywidgets_js": list(sphinx_config.get("nb_ipywidgets_js") or {})}
+    if found != expected:
+        log(f"ERROR: book/_config.yml must point sphinx at the local assets: expected {expected}, found {found}")
+        return 1
+
     local = npm_install()
     if not local:
         log("WARNING: npm is missing or failed: MathJax and the widget manager will load from "
             f"{CDN}, so the site needs a network to show formulas and widgets")
-        config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
         sphinx_section = config.setdefault("sphinx", {})
         # paths in the config are relative to its folder; the derived copy lives in _build/
         sphinx_section["local_extensions"] = {name: str(BOOK / path) for name, path

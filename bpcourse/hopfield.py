@@ -8,7 +8,10 @@ A single-unit (asynchronous) update changes the energy by
 never climbs in energy and stops in a local minimum.  Synchronous updates (all
 units at once) carry no such guarantee and can oscillate between two states.
 
-Ties (Σ_j w_ij s_j = θ_i exactly) keep the unit's current state.
+Ties (Σ_j w_ij s_j = θ_i) keep the unit's current state.  A tie is exact in the
+mathematics but, with W = Σ ξ ξᵀ / N, the computed field can come out as ±1e-17
+depending on the order BLAS sums in; so |h_i - θ_i| < TIE_TOL counts as a tie, and
+recall gives the same result on every machine and thread count.
 States are batch-first: one state is (n_units,), a batch is (B, n_units).
 """
 
@@ -18,7 +21,15 @@ import numpy as np
 
 from bpcourse._checks import as_float_array, check_int, make_rng
 
-__all__ = ["Hopfield"]
+__all__ = ["Hopfield", "TIE_TOL"]
+
+#: Fields closer than this to the threshold count as ties (rounding noise, not signal).
+TIE_TOL = 1e-9
+
+
+def _sign_or_keep(u, s):
+    """+1 where u > 0, -1 where u < 0, s where u is 0 up to rounding (|u| < TIE_TOL)."""
+    return np.where(u > TIE_TOL, 1.0, np.where(u < -TIE_TOL, -1.0, s))
 
 
 def _check_states(s, n: int, where: str, name: str = "s") -> np.ndarray:
@@ -80,7 +91,7 @@ class Hopfield:
         """All units at once: s_i <- +1 if h_i > θ_i, -1 if h_i < θ_i, unchanged on a tie."""
         s = _check_states(s, self.n_units, "Hopfield.update_sync")
         u = s @ self.W - self.theta
-        return np.where(u > 0, 1.0, np.where(u < 0, -1.0, s))
+        return _sign_or_keep(u, s)
 
     def update_async(self, s, rng=None, order=None, trace: bool = False):
         """One sweep: every unit once, one at a time, in `order` (default: a random permutation from rng).
@@ -101,7 +112,7 @@ class Hopfield:
         energies = []
         for i in order:
             u = s @ self.W[:, i] - self.theta[i]          # h_i - θ_i
-            new = np.where(u > 0, 1.0, np.where(u < 0, -1.0, s[..., i]))
+            new = _sign_or_keep(u, s[..., i])
             if trace:
                 energy = energy - (new - s[..., i]) * u   # ΔE = -(s_i' - s_i)(h_i - θ_i) <= 0
                 energies.append(energy)

@@ -150,9 +150,11 @@ class RBM:
     # Unchecked versions for the inner loops: the public methods check their inputs once,
     # then the Gibbs steps and statistics below run on arrays known to be valid.
     def _p_h(self, v):
+        """p(h = 1 | v) = σ(b + vW), unchecked.  v: (N, nv) -> (N, nh)."""
         return _sigmoid(v @ self.W + self.b)
 
     def _p_v(self, h):
+        """p(v = 1 | h) = σ(a + hWᵀ), unchecked.  h: (N, nh) -> (N, nv)."""
         return _sigmoid(h @ self.W.T + self.a)
 
     def _gibbs(self, v, k: int, gen, p_h=None):
@@ -223,7 +225,8 @@ class RBM:
         return self._difference(v0, self._p_h(v0), vk)
 
     def _difference(self, v0, ph0, vk) -> dict:
-        """<·>⁰ - <·>ᵏ from checked v0 (with its p(h|v0)) and chain ends vk."""
+        """Batch means at the data v0 minus at the chain ends vk, with p(h|v) for h:
+        <v hᵀ>⁰ - <v hᵀ>ᵏ, <v>⁰ - <v>ᵏ, <h>⁰ - <h>ᵏ.  ph0 = p(h|v0), already computed."""
         phk = self._p_h(vk)
         return {"W": v0.T @ ph0 / len(v0) - vk.T @ phk / len(vk),
                 "a": v0.mean(axis=0) - vk.mean(axis=0),
@@ -366,7 +369,7 @@ class RBM:
         return float(np.mean(total))
 
     # ---- training -------------------------------------------------------------
-    def fit(self, V, num_epochs: int = 10, lr: float = 0.1, batch_size: int = 10, k: int = 1,
+    def fit(self, V, epochs: int = 10, lr: float = 0.1, batch_size: int = 10, k: int = 1,
             momentum: float = 0.0, persistent: bool = False, n_chains: int | None = None, rng=None,
             progress: bool = True, callback=None) -> dict:
         """Mini-batch CD-k (or persistent CD) gradient ascent on the mean log-likelihood of V (N, nv).
@@ -379,7 +382,7 @@ class RBM:
         Returns history {"reconstruction_error": [per epoch], "callback": [...]}.
         """
         V = self._v(V, "RBM.fit")
-        num_epochs = check_int(num_epochs, "RBM.fit", "num_epochs", low=0)
+        epochs = check_int(epochs, "RBM.fit", "epochs", low=0)
         lr = check_real(lr, "RBM.fit", "lr", low=0.0)
         batch_size = check_int(batch_size, "RBM.fit", "batch_size", low=1)
         k = check_int(k, "RBM.fit", "k", low=1)
@@ -393,11 +396,11 @@ class RBM:
                 self.chain = V[gen.choice(V.shape[0], n_chains, replace=n_chains > V.shape[0])].copy()
         velocity = {key: np.zeros_like(p) for key, p in self.params.items()}
         history = {"reconstruction_error": [], "callback": []}
-        epochs = range(num_epochs)
+        epoch_range = range(epochs)
         if progress:
             from tqdm.auto import tqdm
-            epochs = tqdm(epochs, desc="RBM.fit", leave=False)
-        for epoch in epochs:
+            epoch_range = tqdm(epoch_range, desc="RBM.fit", leave=False)
+        for epoch in epoch_range:
             order = gen.permutation(V.shape[0])
             for start in range(0, V.shape[0], batch_size):
                 batch = V[order[start:start + batch_size]]

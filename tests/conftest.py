@@ -26,7 +26,8 @@ def chromium_path() -> Path:
             pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) "
                         "and run the browser tests again", pytrace=False)
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"]):
+        install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"]
+        for cmd in (["apt-get", "update"], install):
             proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
             if proc.returncode != 0:
                 pytest.fail(f"{' '.join(cmd)} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}",

@@ -158,7 +158,7 @@ def test_training_raises_exact_log_likelihood(k, persistent):
     V = bars_and_stripes(3)  # 14 patterns, 9 pixels
     rbm = RBM(9, 16, rng=0, scale=0.1)
     before = rbm.log_likelihood(V)
-    hist = rbm.fit(V, num_epochs=600, lr=0.1, batch_size=14, k=k, momentum=0.5, persistent=persistent, rng=1,
+    hist = rbm.fit(V, epochs=600, lr=0.1, batch_size=14, k=k, momentum=0.5, persistent=persistent, rng=1,
                    progress=False, callback=lambda epoch, m: m.log_likelihood(V) if epoch % 200 == 199 else None)
     assert before == pytest.approx(-9 * np.log(2), abs=0.1)  # near-uniform start: log(1/512) = -6.24
     lls = hist["callback"]
@@ -169,7 +169,7 @@ def test_training_raises_exact_log_likelihood(k, persistent):
 def test_fit_history_and_callback():
     V = bars_and_stripes(2)
     rbm = RBM(4, 3, rng=0)
-    hist = rbm.fit(V, num_epochs=5, progress=False, callback=lambda e, m: e * 2, rng=0)
+    hist = rbm.fit(V, epochs=5, progress=False, callback=lambda e, m: e * 2, rng=0)
     assert hist["callback"] == [0, 2, 4, 6, 8]
     assert len(hist["reconstruction_error"]) == 5
 
@@ -177,21 +177,21 @@ def test_fit_history_and_callback():
 def test_fit_is_reproducible():
     V = bars_and_stripes(3)
     r1, r2 = RBM(9, 5, rng=3), RBM(9, 5, rng=3)
-    r1.fit(V, num_epochs=3, rng=4, progress=False)
-    r2.fit(V, num_epochs=3, rng=4, progress=False)
+    r1.fit(V, epochs=3, rng=4, progress=False)
+    r2.fit(V, epochs=3, rng=4, progress=False)
     assert np.array_equal(r1.W, r2.W)
 
 
 def test_fit_progress_bar_runs():
     V = bars_and_stripes(2)
-    RBM(4, 2, rng=0).fit(V, num_epochs=2, progress=True, rng=0)
+    RBM(4, 2, rng=0).fit(V, epochs=2, progress=True, rng=0)
 
 
 def test_momentum_pytorch_form():
     V = bars_and_stripes(2)
     rbm = RBM(4, 3, rng=0)
     ref = RBM(4, 3, rng=0)
-    rbm.fit(V, num_epochs=2, lr=0.5, batch_size=6, momentum=0.9, rng=7, progress=False)
+    rbm.fit(V, epochs=2, lr=0.5, batch_size=6, momentum=0.9, rng=7, progress=False)
     # replay by hand with the same random stream: one batch per epoch
     gen = np.random.default_rng(7)
     vel = {k: np.zeros_like(p) for k, p in ref.params.items()}
@@ -224,9 +224,9 @@ def test_persistent_chain_moves_on():
 def test_fit_persistent_n_chains():
     V = bars_and_stripes(3)
     rbm = RBM(9, 4, rng=0)
-    rbm.fit(V, num_epochs=2, batch_size=7, persistent=True, n_chains=50, rng=0, progress=False)
+    rbm.fit(V, epochs=2, batch_size=7, persistent=True, n_chains=50, rng=0, progress=False)
     assert rbm.chain.shape == (50, 9)
-    rbm.fit(V, num_epochs=1, batch_size=7, persistent=True, rng=0, progress=False)
+    rbm.fit(V, epochs=1, batch_size=7, persistent=True, rng=0, progress=False)
     assert rbm.chain.shape == (7, 9)
 
 
@@ -262,7 +262,7 @@ def test_run_chain_records():
 
 def test_dbn_stack():
     V = bars_and_stripes(3)
-    rbms = train_dbn(V, [6, 4], rng=0, num_epochs=3, progress=False)
+    rbms = train_dbn(V, [6, 4], rng=0, epochs=3, progress=False)
     assert [r.n_hidden for r in rbms] == [6, 4] and rbms[1].n_visible == 6
     assert dbn_features(rbms, V).shape == (14, 4)
 
@@ -333,3 +333,12 @@ def test_property_partition_and_free_energy(nv, nh, seed, scale):
     H = all_binary(nh)
     w = np.exp(-rbm.energy(np.tile(v, (len(H), 1)), H))
     assert np.allclose(rbm.p_h_given_v(v)[0], (w / w.sum()) @ H)
+
+
+def test_inner_loop_sigmoid_equals_package_sigmoid():
+    """fit's unchecked inner loop must give exactly what the checked public functions give."""
+    from bpcourse.activations import sigmoid
+    from bpcourse.rbm import _sigmoid
+    t = np.concatenate([np.random.default_rng(0).normal(scale=s, size=1000) for s in (1.0, 30.0, 800.0)]
+                       + [np.array([0.0, -0.0, 1e-300, -1e-300, 745.0, -745.0])])
+    assert np.array_equal(_sigmoid(t), sigmoid(t))
