@@ -54,7 +54,7 @@ def network_diagram(sizes, node_text: dict | None = None, edge_text: dict | None
                 label = edge_text.get((l, j, i))
                 if label is not None:
                     t = 0.3 if sizes[l] > 1 else 0.55
-                    ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, fontsize=6.5, ha="center",
+                    ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, fontsize=8.5, ha="center",
                             va="center", color="C3", zorder=3,
                             bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
     for (l, i), (xc, yc) in coords.items():
@@ -62,7 +62,7 @@ def network_diagram(sizes, node_text: dict | None = None, edge_text: dict | None
         ax.scatter([xc], [yc], s=420, color=color, zorder=2, edgecolors="k", linewidths=0.6)
         label = node_text.get((l, i))
         if label is not None:
-            ax.text(xc, yc + 0.33, label, fontsize=7, ha="center", va="bottom", zorder=4)
+            ax.text(xc, yc + 0.33, label, fontsize=9, ha="center", va="bottom", zorder=4)
     if layer_names is not None:
         low = -(top - 1) / 2 - 0.75
         for l, name in enumerate(layer_names):

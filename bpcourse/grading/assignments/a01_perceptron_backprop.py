@@ -214,9 +214,12 @@ DENSE_GRADS = Question(
                 "you took the outer product of the mean input and the mean error; BP4 averages the per-example "
                 "products a_j δ_i: dW = xᵀ δ / N"),
         Mistake("bp3-times-input", lambda x, d: (x.T @ d / x.shape[0], (x.T @ d / x.shape[0]).sum(axis=0)),
-                "your db is not the mean of δ: by BP3, ∂C/∂b = δ (the input to a bias is the constant 1)"),
+                "your db is the column sums of dW, i.e. δ weighted by the inputs; by BP3 ∂C/∂b = δ (the input "
+                "to a bias is the constant 1), so db is the mean of δ over the batch"),
         Mistake("bp34-mean-W-only", lambda x, d: (x.T @ d / x.shape[0], d.sum(axis=0)),
                 "dW is averaged but db is summed; average both over the batch"),
+        Mistake("bp34-mean-b-only", lambda x, d: (x.T @ d, d.mean(axis=0)),
+                "db is averaged but dW is summed; average both over the batch: dW = xᵀ δ / N"),
     ),
 )
 
@@ -261,6 +264,11 @@ BACKWARD = Question(
                 lambda x, y, W1, b1, W2, b2: tuple(g * x.shape[0] for g in backward_2layer(x, y, W1, b1, W2, b2)),
                 "every gradient is N times too large: the cost is averaged over the batch, so δ at the output "
                 "carries a 1/N"),
+        Mistake("backward-double-mean",
+                lambda x, y, W1, b1, W2, b2: tuple(g / x.shape[0] for g in backward_2layer(x, y, W1, b1, W2, b2)),
+                "every gradient is N times too small: you divided by N twice. δ2 = (a2 − y)/N ⊙ σ'(z2) already "
+                "carries the 1/N of the batch mean, so the gradients are plain sums over the batch, xᵀδ and "
+                "Σ_n δ_n (reusing dense_grads, which divides by N again, counts the mean twice)"),
         Mistake("backward-hidden-no-fprime", lambda x, y, W1, b1, W2, b2: _backward_variant(
                     x, y, W1, b1, W2, b2, hidden_fprime=False),
                 "dW2 and db2 are right but the first layer is not: BP2 needs the factor σ'(z1) on the hidden error"),
