@@ -226,8 +226,9 @@ CONV_BACKWARD = Question(
     shape_hint="dx: the shape of x; dK: the shape of K; db: (F,)",
     mistakes=(
         Mistake("conv-back-kernel-not-rotated", _backward_unrotated,
-                "your dx uses the kernel unrotated: sliding over the padded delta, the kernel must be rotated "
-                "by 180 degrees (an input pixel at the lower right of a window meets K[kh-1, kw-1])"),
+                "your dx has the kernel the wrong way round: output (i, j) sends delta[i, j] * K[u, v] back to "
+                "pixel (s*i + u, s*j + v), the same u, v as in the forward pass; written as a kernel sliding "
+                "over the zero-padded delta, that kernel is K rotated by 180 degrees, not K itself"),
         Mistake("conv-back-dK-rotated", lambda dout, x, K, stride=1, padding=0:
                 (lambda g: (g[0], conv.rot180(g[1]), g[2]))(conv.conv2d_backward(dout, x, K, stride, padding)),
                 "your dK is rotated by 180 degrees: dK[u, v] = sum over outputs of delta[i, j] * x[s*i + u, s*j + v], "
