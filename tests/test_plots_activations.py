@@ -100,9 +100,9 @@ def test_static_figures_render():
 def test_swish_beta_curves_contains_the_limits():
     fig = P.swish_beta_curves(betas=(0.0, 100.0))
     lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
-    t = lines["beta = 0"].get_xdata()
-    assert np.allclose(lines["beta = 0"].get_ydata(), t / 2)
-    assert np.allclose(lines["beta = 100"].get_ydata(), np.maximum(t, 0), atol=0.01)
+    t = lines["β = 0"].get_xdata()
+    assert np.allclose(lines["β = 0"].get_ydata(), t / 2)
+    assert np.allclose(lines["β = 100"].get_ydata(), np.maximum(t, 0), atol=0.01)
 
 
 def test_dead_units_small_run():
@@ -113,6 +113,9 @@ def test_dead_units_small_run():
     assert res["never"] == 1.0 and res["dead_end"] == 1.0  # a bias of -5 kills every unit on inputs in [0, 1]
     ok = P.dead_units(X, y, X, y, bias=0.0, lr=0.05, width=10, epochs=2, rng=0)
     assert ok["never"] < 0.5 and 0.0 <= ok["acc"] <= 1.0
+    # "never active" counts training batches only: test images that would wake the units change nothing
+    waking = P.dead_units(X, y, np.full_like(X, 100.0), y, bias=-5.0, lr=0.1, width=10, epochs=2, rng=0)
+    assert waking["never"] == 1.0
 
 
 def test_activation_explorer_callbacks():

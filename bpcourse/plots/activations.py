@@ -115,6 +115,9 @@ _GALLERY = {
 }
 
 
+_SYMBOL = {"alpha": "α", "beta": "β", "lam": "λ"}
+
+
 def activation_gallery(names=None, t_min: float = -5.0, t_max: float = 5.0, sat: float = 0.05) -> Figure:
     """Small multiples: f (top) and f' (bottom) for each activation, a few parameter values each.
     The static stand-in for the activation explorer."""
@@ -125,7 +128,7 @@ def activation_gallery(names=None, t_min: float = -5.0, t_max: float = 5.0, sat:
         for k, params in enumerate(_GALLERY.get(name, [{}])):
             act = activations.get(name, **params)
             f, d = act.f(t), act.df(t)
-            label = ", ".join(f"{p}={v:g}" for p, v in params.items()) or None
+            label = ", ".join(f"{_SYMBOL.get(p, p)} = {v:g}" for p, v in params.items()) or None
             axes[0, j].plot(t, f, color=f"C{k}", label=label)
             axes[1, j].plot(t, d, color=f"C{k}", ls="--")
             if k == 0:
@@ -134,9 +137,9 @@ def activation_gallery(names=None, t_min: float = -5.0, t_max: float = 5.0, sat:
                 _shade(axes[1, j], t, saturated, "orange", None)
         axes[0, j].set_title(name, fontsize=9)
         axes[0, j].set_ylim(-2.2, 5.2)
-        axes[1, j].set_ylim(-0.1, 1.9)
+        axes[1, j].set_ylim(-0.15, 2.1)
         if len(_GALLERY.get(name, [{}])) > 1:
-            axes[0, j].legend(fontsize=6, loc="upper left")
+            axes[0, j].legend(fontsize=7, loc="upper left")
         for i in range(2):
             axes[i, j].axhline(0, color="k", lw=0.5)
             axes[i, j].grid(alpha=0.3)
@@ -152,12 +155,13 @@ def swish_beta_curves(betas=(0.0, 0.5, 1.0, 2.0, 5.0, 50.0), t_min: float = -4.0
     t = np.linspace(t_min, t_max, 401)
     fig, axes = new_figure(1, 2, size=(9.0, 3.5))
     for k, beta in enumerate(betas):
-        axes[0, 0].plot(t, activations.swish(t, beta), color=f"C{k}", label=f"beta = {beta:g}")
+        axes[0, 0].plot(t, activations.swish(t, beta), color=f"C{k}", label=f"β = {beta:g}")
         axes[0, 1].plot(t, activations.swish_grad(t, beta), color=f"C{k}")
-    axes[0, 0].plot(t, t / 2, "k:", lw=1.5, label="t/2 (beta -> 0)")
-    axes[0, 0].plot(t, activations.relu(t), "k--", lw=1.0, label="ReLU (beta -> inf)")
-    axes[0, 0].set(title="Swish(t) = t sigma(beta t)", xlabel="t")
-    axes[0, 1].set(title="d/dt Swish", xlabel="t")
+    axes[0, 0].plot(t, t / 2, "k:", lw=1.5, label="t/2  (β → 0)")
+    axes[0, 0].plot(t, activations.relu(t), "k--", lw=1.0, label="ReLU  (β → ∞)")
+    axes[0, 0].set(title="Swish(t) = t σ(βt)", xlabel="t")
+    axes[0, 1].set(title="d/dt Swish(t) = σ(βt) + βt σ(βt)(1 − σ(βt))", xlabel="t")
+    axes[0, 1].title.set_fontsize(9)
     axes[0, 0].legend(fontsize=7)
     for ax in axes.flat:
         ax.grid(alpha=0.3)
@@ -261,8 +265,10 @@ def gradient_flow_gallery(names=("sigmoid", "tanh", "relu", "leaky_relu", "elu",
             ax.semilogy(layer, _positive(s["delta_norm"]), color=_COLORS.get(name, None), label=f"{name} ({s['init']})")
         ax.set(title=f"init scale x {scale:g}", xlabel="layer")
         ax.grid(alpha=0.3)
-    axes[0, 0].set_ylabel("||delta|| = ||dC/dz||  (log)")
+    axes[0, 0].set_ylabel("||δ|| = ||dC/dz||  (log)")
     axes[0, -1].legend(fontsize=7)
+    fig.suptitle(f"||δ|| per layer, depth {depth}: each activation with its usual init, std times the scale",
+                 fontsize=10)
     return fig
 
 
@@ -317,15 +323,15 @@ def dead_units(X, y, X_test, y_test, bias: float = 0.0, lr: float = 0.1, momentu
     net = Sequential(Dense(d_in, width, bias=bias, rng=seeds[0]), hidden[0],
                      Dense(width, width, bias=bias, rng=seeds[1]), hidden[1],
                      Dense(width, n_classes, rng=seeds[2]))
-    try:
-        with threadpool_limits(1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+    with threadpool_limits(1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+        try:
             fit(net, X, y, loss="softmax_cross_entropy", optimizer=SGD(lr, momentum), epochs=epochs,
                 batch_size=batch_size, rng=seeds[3], metric=None, progress=False)
-            acc = accuracy(net.forward(X_test), y_test)
-    except FloatingPointError:
-        acc = float("nan")
-    never = float(np.mean(np.concatenate([~h.ever for h in hidden])))
-    with np.errstate(over="ignore", invalid="ignore"):
+            diverged = False
+        except FloatingPointError:
+            diverged = True
+        never = float(np.mean(np.concatenate([~h.ever for h in hidden])))  # training batches only
+        acc = float("nan") if diverged else accuracy(net.forward(X_test), y_test)
         net.forward(X)
     dead_end = float(np.mean(np.concatenate([~(h.z > 0).any(axis=0) for h in hidden])))
     return {"never": never, "dead_end": dead_end, "acc": float(acc)}

@@ -67,8 +67,8 @@ def activation_explorer_static() -> Figure:
 
 
 def gradient_flow_explorer(activation: str = "relu", depth: int = 30) -> FigureWidget:
-    """Depth, activation, initialisation and its scale as controls; ||dC/dW|| per layer (log scale) and the
-    activation mean / std per layer redraw."""
+    """Depth, activation, initialisation and its scale as controls; ||delta|| and ||dC/dW|| per layer (log scale)
+    and the activation mean / std per layer redraw."""
     controls = {
         "activation": W.Dropdown(options=_NAMES, value=activation, description="f",
                                  layout=W.Layout(width="170px"), style={"description_width": "20px"}),
@@ -87,5 +87,5 @@ def gradient_flow_explorer(activation: str = "relu", depth: int = 30) -> FigureW
 
 
 def gradient_flow_explorer_static(depth: int = 30) -> Figure:
-    """The static stand-in: ||dC/dW|| per layer for every activation (its usual init), at three init scales."""
+    """The static stand-in: ||delta|| per layer for every activation (its usual init), at three init scales."""
     return gradient_flow_gallery(_NAMES, depth=depth)

@@ -97,6 +97,9 @@ ELU = Question(
                 "for t ≤ 0 you returned α(e^t − 1), the value of ELU; its derivative is α·e^t (= ELU(t) + α)"),
         Mistake("elu-grad-one-at-zero", lambda t, alpha=1.0: np.where(t >= 0, 1.0, alpha * np.exp(np.minimum(t, 0))),
                 "your derivative returns 1 at t = 0; the course takes the t ≤ 0 branch there (ELU'(0) = α)"),
+        Mistake("elu-grad-plus-alpha-everywhere", lambda t, alpha=1.0: act.elu(t, alpha) + alpha,
+                "you returned ELU(t) + α for every t; that form of the derivative holds only for t ≤ 0 — "
+                "for t > 0 ELU(t) = t, whose slope is 1"),
     ),
 )
 
@@ -118,6 +121,11 @@ SELU = Question(
                 lambda t, alpha=act.SELU_ALPHA, lam=act.SELU_LAMBDA:
                 np.where(t > 0, lam, lam * alpha * np.expm1(np.minimum(t, 0))),
                 "for t ≤ 0 you returned λα(e^t − 1), the value of SELU; its derivative there is λ·α·e^t"),
+        Mistake("selu-grad-lambda-at-zero",
+                lambda t, alpha=act.SELU_ALPHA, lam=act.SELU_LAMBDA:
+                lam * np.where(t >= 0, 1.0, alpha * np.exp(np.minimum(t, 0))),
+                "your derivative returns λ at t = 0; the course takes the t ≤ 0 branch there "
+                "(SELU'(0) = λ·α): use t > 0"),
     ),
 )
 
