@@ -8,6 +8,9 @@
   MathJax 2 API; with MathJax 3 that threw "Cannot read properties of undefined
   (reading 'Queue')" for every widget.  The shim maps it to MathJax 3's
   typesetPromise once MathJax has started.
+- Bibliography labels in author-year form ("Rumelhart et al., 1986"), the same
+  text as the citations in the chapters (bibtex_reference_style: author_year);
+  pybtex's plain style would label the list [1], [2], ...
 """
 
 from __future__ import annotations
@@ -47,7 +50,31 @@ def _add_shim(app, pagename, templatename, context, doctree) -> None:
         app.add_js_file(None, body=MATHJAX2_SHIM, priority=510)
 
 
+def _register_bibliography_style() -> None:
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.plain import Style as PlainStyle
+    from pybtex.style.labels import BaseLabelStyle
+
+    class AuthorYearLabelStyle(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            for entry in sorted_entries:
+                persons = entry.persons.get("author") or entry.persons.get("editor") or []
+                last = [" ".join(person.last_names) for person in persons]
+                if len(last) > 2:
+                    names = f"{last[0]} et al."
+                else:
+                    names = " and ".join(last)
+                yield f"{names}, {entry.fields.get('year', '')}"
+
+    class AuthorYearStyle(PlainStyle):
+        default_label_style = "bpcourse_author_year"
+
+    register_plugin("pybtex.style.labels", "bpcourse_author_year", AuthorYearLabelStyle, force=True)
+    register_plugin("pybtex.style.formatting", "bpcourse", AuthorYearStyle, force=True)
+
+
 def setup(app):
+    _register_bibliography_style()
     app.connect("html-page-context", _add_shim, priority=800)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
