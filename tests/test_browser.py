@@ -5,7 +5,10 @@ Reader: the built site (book/_build/html, made by `make book`) is served on
 to any other host aborted, which proves the site renders offline.  Each page
 must show rendered math (no raw TeX), load every image, render every stored
 widget snapshot, log no console error, and link only to things that exist.
-A full-page screenshot of each goes to test-output/browser/.
+A full-page screenshot of each goes to test-output/browser/.  Also: every
+chapter is built, has numbered figure captions, Binder/Colab/download buttons
+and a static figure after each widget; MathJax and the widget manager are
+served from the site; every exercises/NN_*.ipynb is linked.
 
 Student: JupyterLab is started on 127.0.0.1 with the project's kernel on a
 copy of book/; each chapter notebook whose stored outputs hold widgets is
