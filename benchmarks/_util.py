@@ -6,6 +6,16 @@ import time
 import tracemalloc
 
 
+def peak_mb(fn) -> float:
+    """Peak MiB of Python-visible allocations (numpy arrays included) during one call of fn."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def measure(fn, repeat: int = 3):
     """(best wall-clock seconds over `repeat` calls, peak traced MiB of one call, last result)."""
     best, result = float("inf"), None
@@ -13,11 +23,7 @@ def measure(fn, repeat: int = 3):
         start = time.perf_counter()
         result = fn()
         best = min(best, time.perf_counter() - start)
-    tracemalloc.start()
-    fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return best, peak / 2**20, result
+    return best, peak_mb(fn), result
 
 
 def row(workload: str, ours_s: float | None, ref_s: float | None = None, peak_mb: float | None = None,

@@ -16,14 +16,13 @@ import os
 import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from _util import row, table  # noqa: E402
+from _util import peak_mb, row, table  # noqa: E402
 
 from bpcourse.conv import AvgPool2D, Conv2D, MaxPool2D  # noqa: E402
 
@@ -64,14 +63,6 @@ def _ours(layer, x, dout):
     return step
 
 
-def _peak_mb(step) -> float:
-    """Peak MB allocated during one forward + backward of a fresh layer (its work arrays included)."""
-    tracemalloc.start()
-    try:
-        step()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
 
 
 def _torch():
@@ -117,7 +108,7 @@ def run(repeats: int = 40) -> list[dict]:
         x = rng.normal(size=shape)
         out = layer.forward(x)
         dout = rng.normal(size=out.shape)
-        peak = _peak_mb(_ours(make(), x, dout))
+        peak = peak_mb(_ours(make(), x, dout))
         ref = ratio = None
         if torch is None:
             note = "torch not installed: no reference"

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import sys
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import peak_mb  # noqa: E402
 
 from bpcourse.data import load_digits  # noqa: E402
 from bpcourse.rbm import RBM  # noqa: E402
@@ -34,13 +36,6 @@ def _best_time(fn, repeats: int) -> float:
     return best
 
 
-def _peak_mb(fn) -> float:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1] / 2 ** 20
-    finally:
-        tracemalloc.stop()
 
 
 def run(repeats: int = 5) -> list[dict]:
@@ -71,7 +66,7 @@ def run(repeats: int = 5) -> list[dict]:
             "ours_s": t,
             "ref_s": ref,
             "ratio": None if ref is None else t / ref,
-            "peak_mb": _peak_mb(ours),
+            "peak_mb": peak_mb(ours),
             "target": "<= 2 s", "met": t <= 2.0,
             "note": f"{n / t:,.0f} samples/s; target <= 2 s/epoch: {'met' if t <= 2.0 else 'MISSED'}"
                     + ("; ref = sklearn BernoulliRBM (PCD-1)" if ref is not None else "; sklearn missing"),
@@ -81,7 +76,7 @@ def run(repeats: int = 5) -> list[dict]:
     V16 = (np.random.default_rng(0).random((100, 16)) < 0.5).astype(np.float64)
     t = _best_time(lambda: exact.log_likelihood(V16), repeats)
     rows.append({"workload": "exact log-likelihood, 16 visible x 64 hidden (2^16 states)", "ours_s": t,
-                 "ref_s": None, "ratio": None, "peak_mb": _peak_mb(lambda: exact.log_likelihood(V16)),
+                 "ref_s": None, "ratio": None, "peak_mb": peak_mb(lambda: exact.log_likelihood(V16)),
                  "note": "enumerates the visible layer in chunks of 2^14"})
     rows.append(_widget_redraw_row(V, repeats))
     return rows
@@ -101,7 +96,7 @@ def _widget_redraw_row(V, repeats: int) -> dict:
         times.append(widget.last_seconds)
     t = min(times)
     return {"workload": "Gibbs-chain widget redraw (64x100 RBM, 200-step chain, 8x8 image)", "ours_s": t,
-            "ref_s": None, "ratio": None, "peak_mb": _peak_mb(lambda: setattr(slider, "value", 3)),
+            "ref_s": None, "ratio": None, "peak_mb": peak_mb(lambda: setattr(slider, "value", 3)),
             "target": "< 1 s", "met": t < 1.0,
             "note": f"best of {len(times)} slider moves (worst {max(times):.3f} s); target < 1 s: "
                     f"{'met' if t < 1.0 else 'MISSED'}"}
