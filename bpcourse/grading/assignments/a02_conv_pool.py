@@ -42,8 +42,11 @@ def avgpool2d_backward(dout, x, kernel_size, stride=None):
 
 # --- helpers for the catalogued mistakes ----------------------------------------------------
 
-def _route(dout, x, k, s, pick):
-    """Max-pool backward variants: pick(window) -> list of (u, v) positions that receive the delta."""
+def _route(dout, x, k, s, pick, accumulate=True):
+    """Max-pool backward variants: pick(window) -> list of (u, v) positions that receive the delta.
+
+    accumulate=False writes with = instead of +=, the mistake where a pixel that wins two
+    overlapping windows keeps only one delta."""
     s = k if s is None else s
     dx = np.zeros(x.shape)
     N, C, Ho, Wo = dout.shape
@@ -53,7 +56,10 @@ def _route(dout, x, k, s, pick):
                 for j in range(Wo):
                     window = x[n, c, i * s:i * s + k, j * s:j * s + k]
                     for u, v in pick(window):
-                        dx[n, c, i * s + u, j * s + v] += dout[n, c, i, j]
+                        if accumulate:
+                            dx[n, c, i * s + u, j * s + v] += dout[n, c, i, j]
+                        else:
+                            dx[n, c, i * s + u, j * s + v] = dout[n, c, i, j]
     return dx
 
 
@@ -67,18 +73,12 @@ def _last_maximum(window):
     return [divmod(last, window.shape[1])]
 
 
+def _first_maximum(window):
+    return [divmod(int(np.argmax(window)), window.shape[1])]
+
+
 def _maxpool_overwrite(dout, x, k, stride=None):
-    """Max-pool backward with = instead of +=: a pixel that wins two overlapping windows keeps one delta."""
-    s = k if stride is None else stride
-    dx = np.zeros(x.shape)
-    N, C, Ho, Wo = dout.shape
-    for n in range(N):
-        for c in range(C):
-            for i in range(Ho):
-                for j in range(Wo):
-                    u, v = divmod(int(np.argmax(x[n, c, i * s:i * s + k, j * s:j * s + k])), k)
-                    dx[n, c, i * s + u, j * s + v] = dout[n, c, i, j]
-    return dx
+    return _route(dout, x, k, stride, _first_maximum, accumulate=False)
 
 
 def _avg_overwrite(dout, x, k, stride=None):
@@ -268,7 +268,7 @@ MAXPOOL_BACKWARD = Question(
                 "PyTorch's) gives all of it to the first maximum in row-major order"),
         Mistake("maxpool-back-last-tie", lambda dout, x, k, stride=None: _route(dout, x, k, stride, _last_maximum),
                 "on ties you picked the last maximum; take the first one in row-major order (as np.argmax does)"),
-        Mistake("maxpool-back-overwrite", lambda dout, x, k, stride=None: _maxpool_overwrite(dout, x, k, stride),
+        Mistake("maxpool-back-overwrite", _maxpool_overwrite,
                 "where windows overlap a pixel can be the maximum of several windows: add their deltas (+=), "
                 "do not overwrite"),
     ),
