@@ -8,6 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Under CI (CI=true) property tests draw the same examples every run, so a landing never depends
+# on luck; locally they explore new examples each run.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The only flags Chromium is started with (no GPU, no background traffic, headless).
